@@ -1,0 +1,5 @@
+import sys
+
+from ecginstruct.cli import main
+
+sys.exit(main())
