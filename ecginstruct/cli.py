@@ -15,7 +15,6 @@ from ecginstruct.types import ECGInstructError
 COMMANDS = [
     "sources",
     "render",
-    "demo",
 ]
 
 

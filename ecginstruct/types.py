@@ -267,6 +267,7 @@ class LeadPanel:
     row: int = 0
     col: int = 0
     is_rhythm: bool = False
+    record_index: int = 0  # 1 for the second ECG of a two-ECG comparison page
 
     def to_json(self) -> dict[str, Any]:
         d = {k: getattr(self, k) for k in LEAD_PANEL_FIELDS if k != "polyline"}

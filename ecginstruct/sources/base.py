@@ -80,9 +80,7 @@ def standardise(
     if channels_last:
         x = x.T
     if x.shape[0] != len(names):
-        raise BadSignal(
-            source, record_id, f"{x.shape[0]} channels but {len(names)} channel names"
-        )
+        raise BadSignal(source, record_id, f"{x.shape[0]} channels but {len(names)} channel names")
     index: dict[str, int] = {}
     extra: dict[str, np.ndarray] = {}
     unknown: list[str] = []
@@ -140,3 +138,37 @@ def find_ref(refs, record_id: str, *, source: str) -> RecordRef:
         if r.record_id == str(record_id):
             return r
     raise RecordNotFound(source, str(record_id), "record id not in the source's index")
+
+
+def make_record(
+    *,
+    source: str,
+    record_id: str,
+    signal: np.ndarray,
+    fs: float,
+    source_labels: dict | None = None,
+    labels: tuple[str, ...] | None = None,
+    **fields,
+):
+    """Build an :class:`ECGRecord`, filling ``labels`` from ``source_labels`` through
+    :func:`ecginstruct.labels.harmonise` unless given. Source codes that map to nothing are kept
+    raw in ``source_labels`` and listed in ``meta["unmapped_labels"]`` (counted, never dropped)."""
+    from ecginstruct.labels import harmonise
+    from ecginstruct.types import ECGRecord
+
+    source_labels = dict(source_labels or {})
+    meta = dict(fields.pop("meta", {}) or {})
+    if labels is None:
+        labels, unmapped = harmonise(source, source_labels)
+        if unmapped:
+            meta["unmapped_labels"] = list(unmapped)
+    return ECGRecord(
+        record_id=str(record_id),
+        source=source,
+        signal=signal,
+        fs=float(fs),
+        source_labels=source_labels,
+        labels=tuple(labels),
+        meta=meta,
+        **fields,
+    )
