@@ -239,14 +239,17 @@ class Source(Protocol):
 class LeadPanel:
     """Ground truth of one drawn lead trace.
 
-    The mapping from signal to *page* pixels (before any augmentation) is affine::
+    Two coordinate frames: *page* pixels (the page as rendered, before any augmentation) and
+    *image* pixels (the final image). ``box``, ``label_box``, ``x0_px`` and ``baseline_px`` are in
+    page pixels and never change; the mapping from signal to page pixels is affine::
 
         x = x0_px + (t - t0_s) * px_per_s        t in seconds since the record start
         y = baseline_px - v * px_per_mv          v in mV
 
-    ``polyline`` holds the trace's points in *image* pixels (after augmentation, if any), one
-    point per drawn sample ``sample_start .. sample_end - 1``; where a geometric augmentation
-    moved the page these are the moved points. ``clipped`` is True when part of the trace was
+    ``polyline`` holds the trace's points in *image* pixels, one point per drawn sample
+    ``sample_start .. sample_end - 1``; where a geometric augmentation moved the page these are the
+    moved points, and ``image_box`` is the panel box's bounding box in image pixels (``None`` while
+    the image is the page itself). ``Page.warp`` maps page to image pixels. ``clipped`` is True when part of the trace was
     cut at the panel's vertical limits (``overflow == "clip"``); ``overlap`` when it was drawn
     across its neighbours (``overflow == "overlap"``) and actually left its box.
     """
@@ -268,11 +271,13 @@ class LeadPanel:
     col: int = 0
     is_rhythm: bool = False
     record_index: int = 0  # 1 for the second ECG of a two-ECG comparison page
+    image_box: Box | None = None
 
     def to_json(self) -> dict[str, Any]:
         d = {k: getattr(self, k) for k in LEAD_PANEL_FIELDS if k != "polyline"}
         d["box"] = list(self.box)
         d["label_box"] = list(self.label_box) if self.label_box is not None else None
+        d["image_box"] = list(self.image_box) if self.image_box is not None else None
         d["polyline"] = np.round(np.asarray(self.polyline, dtype=np.float64), 3).tolist()
         return d
 
@@ -281,6 +286,7 @@ class LeadPanel:
         d = dict(d)
         d["box"] = tuple(d["box"])
         d["label_box"] = tuple(d["label_box"]) if d.get("label_box") is not None else None
+        d["image_box"] = tuple(d["image_box"]) if d.get("image_box") is not None else None
         d["polyline"] = np.asarray(d["polyline"], dtype=np.float32).reshape(-1, 2)
         return cls(**d)
 
