@@ -31,7 +31,11 @@ test: $(STAMP) lint
 	HF_HUB_OFFLINE=1 RAY_AUTH_MODE=disabled $(VENV)/bin/python -m pytest -q tests
 
 bench: $(STAMP)
+	$(PY) scripts/bench_synthetic.py
 	$(PY) scripts/bench_render.py
+	$(PY) scripts/bench_augment.py
+	$(PY) scripts/bench_labels.py
+	$(PY) scripts/bench_tasks.py
 
 clean:
 	rm -rf out .pytest_cache

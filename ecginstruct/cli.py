@@ -14,7 +14,17 @@ from ecginstruct.types import ECGInstructError
 # Order = order in `ecginstruct --help`.
 COMMANDS = [
     "sources",
+    "labels",
     "render",
+    "tasks",
+    "llm",
+    "build",
+    "demo",
+    "validate",
+    "export",
+    "publish",
+    "exclusions",
+    "gallery",
 ]
 
 

@@ -226,6 +226,9 @@ def render_page(
         page_size_px=(w, h),
         meta={
             "renderer": "paper",
+            # identifiers only (never personal data): lets later stages name the record in errors
+            "source": records[0].source,
+            "record_id": records[0].record_id,
             "layout": "3x4 pair" if len(records) == 2 else spec.layout,
             "rhythm_leads": list(spec.resolved_rhythm_leads()) if len(records) == 1 else [],
             "window_start_s": [float(x) for x in starts],
