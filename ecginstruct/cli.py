@@ -21,6 +21,8 @@ COMMANDS = [
     "build",
     "demo",
     "validate",
+    "quality",
+    "eval",
     "export",
     "publish",
     "exclusions",
