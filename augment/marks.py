@@ -14,24 +14,24 @@ from augment import ops
 from augment.base import Transform, new_seed
 
 INKS = {"blue": (25, 45, 150), "black": (25, 25, 30), "red": (175, 30, 35)}
-# Short clinical annotations; no names, dates or identifiers ever go on a page.
+# Short workflow notes. Never diagnostic words ("AF?", "brady", "RBBB"...): on a page they would
+# either give the answer away or contradict the record's labels, teaching a model to read the
+# scribble instead of the trace. No names, dates or identifiers either.
 NOTES = (
-    "AF?",
-    "NSR",
     "ok",
-    "LVH",
-    "old MI?",
     "repeat",
     "cf prior",
-    "ST up",
     "seen",
-    "?STEMI",
-    "QTc",
-    "PVCs",
     "compare",
     "f/u",
-    "RBBB",
-    "brady",
+    "copy",
+    "file",
+    "noted",
+    "done",
+    "2nd copy",
+    "see note",
+    "rpt in 1h",
+    "to chart",
 )
 STAMP_WORDS = ("REVIEWED", "COPY", "RECEIVED", "VERIFIED", "FILED", "SCANNED", "CONFIRMED")
 STAMP_INKS = {"red": (190, 40, 50), "blue": (40, 60, 170), "purple": (110, 50, 140)}

@@ -71,7 +71,7 @@ TEST_PARAMS: dict[str, dict] = {
             {
                 "kind": "note",
                 "strokes": [],
-                "text": "AF?",
+                "text": "repeat",
                 "origin": [400.0, 150.0],
                 "height_px": 20.0,
                 "angle_deg": -5.0,
@@ -244,3 +244,15 @@ def test_bad_page_is_a_typed_record_error(page):
     assert isinstance(e.value, RecordError)
     assert e.value.record_id == "r9" and e.value.stage == "augment"
     assert "uint8" in e.value.reason
+
+
+def test_pen_notes_never_carry_a_diagnosis():
+    """A diagnostic scribble would leak or contradict the labels the answers come from."""
+    from augment.marks import NOTES
+    from ecginstruct.labels import vocabulary
+
+    words = {code.lower() for code in vocabulary()}
+    words |= {"af", "af?", "nsr", "brady", "tachy", "stemi", "mi", "lvh", "pvcs", "st up", "qtc"}
+    for note in NOTES:
+        assert note.lower().strip("?") not in words, note
+        assert not any(w in note.lower().split() for w in words), note
