@@ -90,7 +90,9 @@ def _header(img, records: list[ECGRecord], spec: RenderSpec, gx0: float, s: floa
         return boxes
     columns = [gx0, gx0 + 80.0, gx0 + 160.0]
     blocks = [
-        text.measurement_lines(records[0]) if len(records) == 1 else [],
+        text.measurement_lines(records[0])
+        if len(records) == 1 and spec.header_measurements
+        else [],
         text.demographic_lines(records[0]) if len(records) == 1 else [],
         [settings],
     ]
@@ -201,7 +203,8 @@ def render_page(
         p.label_box = text.put_text(img, p.lead, p.box[0] + 1.0 * s, top, LABEL_MM, s)
         text_boxes.append(p.label_box)
     for (title, x_mm, top_mm), rec in zip(pl.titles, records):
-        line = title + ("   " + text.short_summary(rec) if spec.header else "")
+        summary = text.short_summary(rec, rate=spec.header_measurements)
+        line = title + ("   " + summary if spec.header else "")
         text_boxes.append(
             text.put_text(
                 img,

@@ -38,7 +38,9 @@ class RenderSpec:
     first second shown; ``None`` means 0, or a window drawn from the renderer's rng when the record
     is longer than the page needs. ``filter_text`` is printed in the header; ``None`` derives it
     from the sampling rate (``0.05-150 Hz``, capped at Nyquist). ``line_width_mm`` is the trace
-    width on paper.
+    width on paper. ``header_measurements=False`` leaves the machine measurements (rate, PR, QRS,
+    QT/QTc, axes) out of the header -- the build does so when the sample's question asks for one of
+    them, so the answer is not printed on the page.
     """
 
     layout: str = "3x4+1"
@@ -51,6 +53,7 @@ class RenderSpec:
     grid_color: str = "red"
     overflow: str = "overlap"
     header: bool = True
+    header_measurements: bool = True
     line_width_mm: float = 0.3
     start_s: float | None = None
     filter_text: str | None = None
@@ -93,6 +96,11 @@ class RenderSpec:
         if not _is_number(self.line_width_mm) or not lo <= self.line_width_mm <= hi:
             raise ConfigError(
                 f"render spec field 'line_width_mm' is {self.line_width_mm!r}; allowed: {lo}..{hi}"
+            )
+        if not isinstance(self.header_measurements, bool):
+            raise ConfigError(
+                "render spec field 'header_measurements' must be true or false, "
+                f"got {self.header_measurements!r}"
             )
         if not isinstance(self.header, bool):
             raise ConfigError(

@@ -111,13 +111,13 @@ def settings_line(speed_mm_s: float, gain_mm_mv: float, filter_text: str) -> str
     return f"{speed_mm_s:g} mm/s   {gain_mm_mv:g} mm/mV   {filter_text}"
 
 
-def short_summary(record: ECGRecord) -> str:
-    """One line for the title band of a comparison page: age, sex, rate."""
+def short_summary(record: ECGRecord, rate: bool = True) -> str:
+    """One line for the title band of a comparison page: age, sex, rate (unless ``rate=False``)."""
     parts = []
     if (age := _fmt(record.demographics.age)) is not None:
         parts.append(f"{age} yr")
     if record.demographics.sex in ("M", "F"):
         parts.append(record.demographics.sex)
-    if (hr := _fmt(record.measurements.hr_bpm)) is not None:
+    if rate and (hr := _fmt(record.measurements.hr_bpm)) is not None:
         parts.append(f"{hr} bpm")
     return "   ".join(parts)

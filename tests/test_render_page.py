@@ -238,6 +238,13 @@ def test_header_shows_settings_measurements_age_sex_and_nothing_personal(record,
     render_page(toy_record(fs=100), RenderSpec(header=False))
     joined = " | ".join(drawn)
     assert "0.05-50 Hz" in joined and "bpm" not in joined and "yr" not in joined
+    # a page whose question asks for a measurement must not print the answer
+    drawn.clear()
+    render_page(record, RenderSpec(header_measurements=False))
+    joined = " | ".join(drawn)
+    assert "61 yr" in joined and "25 mm/s" in joined
+    for answer in ("bpm", "160 ms", "90 ms", "380/424"):
+        assert answer not in joined
 
 
 def test_bad_records_raise_typed_errors_naming_the_record(record):
