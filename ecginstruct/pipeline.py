@@ -30,7 +30,7 @@ import numpy as np
 from ecginstruct.plan import WorkUnit
 from ecginstruct.recipe import AUTO_TASK, Recipe
 from ecginstruct.seeding import rng_for
-from ecginstruct.types import ConfigError, ECGRecord, RecordError
+from ecginstruct.types import ConfigError, ECGRecord, Measurements, RecordError
 
 # record.meta keys never copied into the row's meta column: bulky arrays (they live in the
 # source) and objects that are not data.
@@ -106,16 +106,21 @@ def _need(module: str, names: list[str]):
     return out
 
 
-def default_stages() -> Stages:
+def default_stages(with_measure: bool = True) -> Stages:
+    """The real stages. ``with_measure=False`` leaves measuring out: ecginstruct.measure imports
+    scipy.signal/interpolate (~50 MB resident, ~0.8 s per worker) that a recipe with
+    ``measure: false`` never uses."""
     applicable, generate = _need("ecginstruct.tasks", ["applicable_tasks", "generate_task"])
     (render_page,) = _need("renderers", ["render_page"])
     (RenderSpec,) = _need("renderers", ["RenderSpec"])
     draw_style, apply_style = _need("augment", ["draw_style", "apply_style"])
     encode_png, encode_jpeg = _need("renderers.encode", ["encode_png", "encode_jpeg"])
-    try:
-        (measure,) = _need("ecginstruct.measure", ["ensure_measurements"])
-    except ConfigError:
-        measure = None
+    measure = None
+    if with_measure:
+        try:
+            (measure,) = _need("ecginstruct.measure", ["ensure_measurements"])
+        except ConfigError:
+            measure = None
     # generate_task runs ecginstruct.tasks.consistency.check itself (verify=True)
     check = None
     return Stages(
@@ -156,11 +161,19 @@ class BuildContext:
     stages: Stages | None = None
     timings: dict[str, float] = field(default_factory=dict)
     _sources: dict[str, Any] = field(default_factory=dict)
+    startup_s: float = 0.0
 
     def __post_init__(self):
+        t0 = time.perf_counter()
         if self.stages is None:
-            self.stages = default_stages()
+            self.stages = default_stages(with_measure=bool(self.recipe.measure))
         single_threaded()
+        self.startup_s = time.perf_counter() - t0
+
+    def take_startup_seconds(self) -> float:
+        """Seconds spent setting this context up (imports), reported once: by the first shard."""
+        s, self.startup_s = self.startup_s, 0.0
+        return round(s, 4)
 
     def source(self, source_id: str):
         if source_id not in self._sources:
@@ -248,6 +261,9 @@ def run_unit(ctx: BuildContext, unit: WorkUnit) -> UnitResult:
         with timer("render"):
             rng = rng_for(recipe.seed, unit.uid, "render")
             rspec = st.sample_spec(rng, **recipe.render)
+            if _asks_measurement(conv) and hasattr(rspec, "header_measurements"):
+                # the cart's measurement block would print the answer on the page
+                rspec = dataclasses.replace(rspec, header_measurements=False)
             page = st.render_page(record, rspec, rng)
         stage = "augment"
         with timer("augment"):
@@ -273,6 +289,15 @@ def run_unit(ctx: BuildContext, unit: WorkUnit) -> UnitResult:
         if recipe.on_error == "raise":
             raise
         return _reject(unit, spec.source, stage, "error", f"{type(e).__name__}: {e}")
+
+
+_MEASUREMENT_FIELDS = frozenset(f.name for f in dataclasses.fields(Measurements)) - {"origin"}
+
+
+def _asks_measurement(conv) -> bool:
+    """Whether the conversation's answer rests on a measurement (HR, PR, QRS, QT, axis...)."""
+    used = set(getattr(conv, "labels_used", None) or ())
+    return getattr(conv, "category", None) == "basic_feature" or bool(used & _MEASUREMENT_FIELDS)
 
 
 def _choose_task(st: Stages, recipe: Recipe, spec, unit: WorkUnit, record: ECGRecord) -> str:

@@ -100,6 +100,17 @@ def test_every_sample_draws_its_own_style(built):
     assert len({r["image"]["bytes"] for r in rows}) == len(rows)  # no duplicated image
 
 
+def test_a_page_never_prints_the_answer_to_its_own_measurement_question(built):
+    out, _ = built
+    rows = [r for p in sorted((out / "data").iterdir()) for r in pq.read_table(p).to_pylist()]
+    feature = [r for r in rows if r["category"] == "basic_feature"]
+    others = [r for r in rows if r["category"] != "basic_feature" and r["task"] != "multi_turn"]
+    assert feature and others
+    for r in feature:
+        assert json.loads(r["render_params"])["header_measurements"] is False, r["id"]
+    assert all(json.loads(r["render_params"])["header_measurements"] for r in others)
+
+
 def test_rerun_resumes_without_rewriting(built):
     out, report = built
     before = {p.name: p.stat().st_mtime_ns for p in (out / "data").iterdir()}

@@ -39,9 +39,32 @@ def _worker_build(recipe_dict: dict, shard: Shard, out: str, plan_sha256: str) -
     key = recipe.fingerprint()
     ctx = _WORKER_CTX.get(key)
     if ctx is None:
+        for old in _WORKER_CTX.values():
+            old.close()
         _WORKER_CTX.clear()
+        tune_worker_memory()
         ctx = _WORKER_CTX[key] = BuildContext(recipe)
     return build_shard(ctx, shard, Path(out), plan_sha256)
+
+
+def tune_worker_memory() -> None:
+    """Allocator settings for a worker process (it only builds shards), measured at 200 dpi.
+
+    Arrow's default pool (mimalloc) keeps the pages of freed row groups: ~80 MB more peak RSS
+    per worker than the system allocator, for no measurable speed-up (images are already
+    compressed; Arrow only copies them once into a row group)."""
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())
+
+
+def submission_order(shards: list[Shard]) -> list[Shard]:
+    """Largest shards first, plan order among equals.
+
+    A split's last shard is usually a partial one; run last, these short shards make the tail
+    of the build (one worker still busy, the others idle) as short as it can be with whole
+    shards. Output bytes never depend on the order."""
+    return sorted(shards, key=lambda s: -len(s.units))
 
 
 class RayExecutor:
@@ -92,7 +115,7 @@ class RayExecutor:
         ray = self._start()
         remote = ray.remote(num_cpus=1, max_retries=0)(_worker_build)
         recipe_ref = ray.put(self.recipe.to_dict())
-        todo = list(reversed(shards))  # pop() from the end keeps plan order
+        todo = list(reversed(submission_order(shards)))  # pop() takes from the end
         attempts: dict[str, int] = {}
         in_flight: dict = {}
         failures: list[ShardFailure] = []
