@@ -278,7 +278,8 @@ class LeadPanel:
         d["box"] = list(self.box)
         d["label_box"] = list(self.label_box) if self.label_box is not None else None
         d["image_box"] = list(self.image_box) if self.image_box is not None else None
-        d["polyline"] = np.round(np.asarray(self.polyline, dtype=np.float64), 3).tolist()
+        # 0.01 px is far below what any digitizer resolves; 3+ decimals only bloat every row
+        d["polyline"] = np.round(np.asarray(self.polyline, dtype=np.float64), 2).tolist()
         return d
 
     @classmethod
