@@ -29,6 +29,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from augment.ops import bands, upsample_rows
+
 Step = dict[str, Any]
 
 # Smooth maps (lens, displacement field) are evaluated on a grid this many pixels apart and
@@ -242,6 +244,11 @@ def _grid_points(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
 def backward_map(step: Step, step_px: int = MAP_STEP) -> np.ndarray:
     """(H, W, 2) float32 source coordinates (OpenCV convention) of every output pixel."""
     w, h = step["size"]
+    return _upsample_map(_coarse_map(step, step_px) - 0.5, (w, h), step_px)
+
+
+def _coarse_map(step: Step, step_px: int = MAP_STEP) -> np.ndarray:
+    """Source coordinates (pixel-centre convention) at the centres of step_px blocks."""
     xs, ys = _coarse_axes(step["size"], step_px)
     if step["type"] == "field":
         src = _field_dense(step, xs, ys)
@@ -249,7 +256,7 @@ def backward_map(step: Step, step_px: int = MAP_STEP) -> np.ndarray:
         src[..., 1] += ys[:, None]
     else:
         src = backward_points(step, _grid_points(xs, ys)).reshape(len(ys), len(xs), 2)
-    return _upsample_map(src - 0.5, (w, h), step_px)
+    return src
 
 
 def warp_image(
@@ -276,8 +283,15 @@ def warp_image(
         return cv2.warpAffine(image, _cv_matrix(step)[:2], (w, h), flags=interpolation, **border)
     if step["type"] == "homography":
         return cv2.warpPerspective(image, _cv_matrix(step), (w, h), flags=interpolation, **border)
-    m = backward_map(step)
-    return cv2.remap(image, m, None, interpolation, **border)
+    # The dense map is (H, W, 2) float32 -- twice the page's uint8 size -- so it is upsampled
+    # and used one band of output rows at a time.
+    coarse = (_coarse_map(step) - 0.5).astype(np.float32)
+    out = dst if dst is not None else np.empty((h, w) + image.shape[2:], image.dtype)
+    ny, nx = coarse.shape[:2]
+    for r0, r1 in bands(h):
+        m = upsample_rows(coarse, nx * MAP_STEP, ny * MAP_STEP, r0, r1)[:, :w]
+        cv2.remap(image, np.ascontiguousarray(m), None, interpolation, dst=out[r0:r1], **border)
+    return out
 
 
 def forward_map(warp: Sequence[Step], page_size: Sequence[int], step_px: int = MAP_STEP):

@@ -155,7 +155,7 @@ class PenMarks(Transform):
 
     def apply_image(self, image, params):
         th = max(1, int(round(params["width_px"])))
-        out = image
+        out = image.copy()  # one copy; every mark inks into it in place
         # One small canvas per mark: marks are scattered, a page-sized canvas would cost more
         # than the drawing.
         for m in params["marks"]:
@@ -173,9 +173,10 @@ class PenMarks(Transform):
                 for st in m["strokes"]:
                     q = np.round((np.asarray(st) - [x0 + 0.5, y0 + 0.5]) * 16).astype(np.int32)
                     cv2.polylines(alpha, [q], False, 255, th, cv2.LINE_AA, 4)
-            a = alpha.astype(np.float32) * np.float32(0.92 / 255.0)
-            out = ops.ink(out, a, INKS[params["ink"]], int(x0), int(y0))
-        return out if out is not image else image.copy()
+            # 0.92: ink never covers fully (uint8 alpha is converted one band at a time).
+            alpha = cv2.multiply(alpha, 0.92)
+            ops.ink(out, alpha, INKS[params["ink"]], int(x0), int(y0), inplace=True)
+        return out
 
 
 def _write(alpha: np.ndarray, mark: dict, thickness: int, x0: int = 0, y0: int = 0) -> None:

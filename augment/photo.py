@@ -90,8 +90,8 @@ class Perspective(Transform):
         poly = (dst + params["shadow_offset"]) / q
         cv2.fillConvexPoly(sh, np.round(poly * 16).astype(np.int32), 1.0, cv2.LINE_AA, 4)
         sh = cv2.GaussianBlur(sh, (0, 0), params["shadow_blur"] / q)
-        gain = 1.0 - params["shadow_strength"] * sh[: out_h // q + 1, : out_w // q + 1]
-        bg = ops.multiply(bg, cv2.resize(gain, (out_w, out_h), interpolation=cv2.INTER_LINEAR))
+        gain = 1.0 - np.float32(params["shadow_strength"]) * sh
+        bg = ops.multiply(bg, gain)
         out = geometry.warp_image(page.image, step, dst=bg)
         if params["surface"] == "clipboard":
             top = dst[0] + (dst[1] - dst[0]) / 2
@@ -310,12 +310,16 @@ class SensorNoise(Transform):
     def apply_image(self, image, params):
         h, w = image.shape[:2]
         rng = np.random.default_rng(params["seed"])
-        luma = ops.gaussian_noise(rng, (h, w), params["luma_sigma"])
+        # Bytes for the whole page (uint8), float noise one band at a time.
+        luma = ops.random_bytes(rng, (h, w))
         chroma = ops.gaussian_noise(rng, (-(-h // 4), -(-w // 4), 3), params["chroma_sigma"])
-        delta = ops.upsample(chroma, w, h)
-        for c in range(3):
-            delta[..., c] += luma
-        return cv2.add(image, delta, dtype=cv2.CV_8U)
+        lut = ops.normal_lut(params["luma_sigma"])
+        out = np.empty_like(image)
+        for r0, r1 in ops.bands(h):
+            delta = ops.upsample_rows(chroma, w, h, r0, r1)
+            delta += cv2.LUT(luma[r0:r1], lut)[..., None]
+            cv2.add(image[r0:r1], delta, dst=out[r0:r1], dtype=cv2.CV_8U)
+        return out
 
 
 class ColorCast(Transform):

@@ -111,16 +111,24 @@ class ScannerNoise(Transform):
     def apply_image(self, image, params):
         h, w = image.shape[:2]
         rng = np.random.default_rng(params["seed"])
-        delta = ops.gaussian_noise(rng, (h, w), params["sigma"])
+        # The random bytes are drawn for the whole page (uint8: 1/4 of the float noise) and
+        # turned into float noise one band at a time.
+        u = ops.random_bytes(rng, (h, w))
+        lut = ops.normal_lut(params["sigma"])
         nb = max(2, int(h / params["band_rows"]) + 2)
         bands = np.interp(np.arange(h), np.linspace(0, h, nb), rng.standard_normal(nb))
-        delta += (params["band_amp"] * bands).astype(np.float32)[:, None]
+        rows = (params["band_amp"] * bands).astype(np.float32)[:, None]
         cols = np.zeros(w, np.float32)
         x = np.arange(w)
         for cx, width, amp in params["streaks"]:
             cols += amp * np.exp(-(((x - cx) / width) ** 2)).astype(np.float32)
-        delta += cols[None, :]
-        return ops.add(image, delta)
+        out = np.empty_like(image)
+        for r0, r1 in ops.bands(h):
+            delta = cv2.LUT(u[r0:r1], lut)
+            delta += rows[r0:r1]
+            delta += cols[None, :]
+            ops.add_into(image[r0:r1], delta, out[r0:r1])
+        return out
 
 
 class TonerFade(Transform):
@@ -155,16 +163,22 @@ class TonerFade(Transform):
         hc, wc = max(2, h // 8), max(2, w // 8)
         rng = np.random.default_rng(params["seed"])
         n = ops.smooth_noise(rng, hc, wc, max(params["cell_px"] / 8, 1.0))
-        f = np.clip(params["fade"] + params["patchiness"] * n, 0.0, 0.85)
-        amount = ops.upsample(f, w, h)
-        for d in params["dropouts"]:
-            lo = int(max(0, d["pos"] - d["width"] / 2))
-            hi = int(min(w if d["axis"] == "x" else h, d["pos"] + d["width"] / 2 + 1))
-            if d["axis"] == "x":
-                np.maximum(amount[:, lo:hi], d["strength"], out=amount[:, lo:hi])
-            else:
-                np.maximum(amount[lo:hi], d["strength"], out=amount[lo:hi])
-        return ops.screen(image, amount)
+        f = np.clip(params["fade"] + params["patchiness"] * n, 0.0, 0.85).astype(np.float32)
+        out = np.empty_like(image)
+        for r0, r1 in ops.bands(h):
+            amount = ops.upsample_rows(f, w, h, r0, r1)
+            for d in params["dropouts"]:
+                lo = int(max(0, d["pos"] - d["width"] / 2))
+                hi = int(min(w if d["axis"] == "x" else h, d["pos"] + d["width"] / 2 + 1))
+                if d["axis"] == "y":  # rows lo:hi, shifted into this band
+                    lo, hi = max(lo, r0) - r0, min(hi, r1) - r0
+                    sel = np.s_[lo:hi] if hi > lo else None
+                else:
+                    sel = np.s_[:, lo:hi]
+                if sel is not None:
+                    np.maximum(amount[sel], np.float32(d["strength"]), out=amount[sel])
+            ops.screen_into(image[r0:r1], amount, out[r0:r1])
+        return out
 
 
 class Blur(Transform):
@@ -264,14 +278,22 @@ class Moire(Transform):
         kx, ky = k * np.cos(a), k * np.sin(a)
         x = (np.arange(w, dtype=np.float32) + 0.5) * np.float32(kx)
         y = (np.arange(h, dtype=np.float32) + 0.5) * np.float32(ky)
-        # cos(kx x + ky y), separably: two outer products instead of a full-size trig call.
-        grating = np.outer(np.cos(y), np.cos(x)) - np.outer(np.sin(y), np.sin(x))
+        cx, sx, cy, sy = np.cos(x), np.sin(x), np.cos(y), np.sin(y)
         hc, wc = max(2, h // 16), max(2, w // 16)
         rng = np.random.default_rng(params["seed"])
         env = ops.smooth_noise(rng, hc, wc, max(params["envelope_px"] / 16, 1.0))
-        env = ops.upsample(np.abs(env).astype(np.float32), w, h)
-        gain = 1.0 + np.float32(params["amp"]) * env * grating.astype(np.float32)
-        return ops.multiply(image, gain)
+        env = np.abs(env).astype(np.float32) * np.float32(params["amp"])
+        out = np.empty_like(image)
+        for r0, r1 in ops.bands(h):
+            # cos(kx x + ky y), separably: two outer products instead of a full-size trig call.
+            gain = np.outer(cy[r0:r1], cx)
+            gain -= np.outer(sy[r0:r1], sx)
+            gain *= ops.upsample_rows(env, w, h, r0, r1)
+            gain += np.float32(1.0)
+            cv2.multiply(
+                image[r0:r1], cv2.merge([gain, gain, gain]), dst=out[r0:r1], dtype=cv2.CV_8U
+            )
+        return out
 
 
 class Jpeg(Transform):
