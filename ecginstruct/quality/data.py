@@ -18,17 +18,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ecginstruct.shards import JSON_COLUMNS  # the column contract has one home
 from ecginstruct.types import ConfigError
 
 SPLIT_ALIASES = {"validation": "val", "valid": "val", "dev": "val"}
-JSON_COLUMNS = (
-    "answer_key",
-    "render_params",
-    "augment_params",
-    "ground_truth",
-    "measurements",
-    "meta",
-)
 
 
 def norm_split(name: str | None) -> str:
